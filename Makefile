@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Everything else happens inside them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test lint format bench venv clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.base-installed: $(BIN)/python requirements/base.txt
+	$(PIP) -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.base-installed requirements/dev.txt
+	$(PIP) -r requirements/dev.txt
+	touch $@
+
+venv: $(VENV)/.dev-installed
+
+run: $(VENV)/.base-installed
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(BIN)/honcho --procfile Procfile start
+
+test: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

@@ -1,0 +1,69 @@
+"""What discovery found on disk and in packages, and whether an operator allowed it."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Plugin(models.Model):
+    """One discovered ``AIProviderPlugin`` object, keyed by its object reference ``module.path:Attribute``.
+
+    Rows are never deleted by a rescan: a plugin whose code vanished is marked ``not-found-on-disk`` so the
+    providers pointing at it keep their configuration.
+    """
+
+    class Source(models.TextChoices):
+        BUILTIN = "builtin", "Builtin"
+        CUSTOM = "custom", "Custom"
+        DIRECTORY = "directory", "Plugin directory"
+        PACKAGE = "package", "Installed package"
+
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        INVALID = "invalid", "Invalid"
+        MISSING_DEPENDENCY = "missing-dependency", "Missing dependency"
+        NOT_FOUND = "not-found-on-disk", "Not found on disk"
+
+    key = models.CharField(max_length=255, unique=True, help_text="Object reference, module.path:AttributeName.")
+    name = models.CharField(max_length=200, blank=True)
+    version = models.CharField(max_length=64, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=64, blank=True)
+    api_version = models.CharField(max_length=32, blank=True)
+    supported_features = models.JSONField(default=list, blank=True)
+    requires = models.JSONField(default=list, blank=True)
+    homepage = models.CharField(max_length=500, blank=True)
+    documentation = models.CharField(max_length=500, blank=True)
+    license = models.CharField(max_length=100, blank=True)
+
+    # Declared by the provider class; providers use them as defaults and for the "unknown model" warning.
+    provider_name = models.CharField(max_length=200, blank=True)
+    supported_models = models.JSONField(default=list, blank=True)
+    default_base_url = models.CharField(max_length=500, blank=True)
+    default_model = models.CharField(max_length=200, blank=True)
+    api_key_env = models.CharField(max_length=100, blank=True)
+
+    source = models.CharField(max_length=16, choices=Source.choices)
+    file_path = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.VALID, db_index=True)
+    error = models.TextField(blank=True, help_text="Why the plugin is not usable, in full.")
+
+    enabled = models.BooleanField(default=False, help_text="Operators' choice; only a valid plugin can be enabled.")
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["source", "name", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.key} ({self.version})" if self.version else (self.name or self.key)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.enabled and self.status == self.Status.VALID
+
+    def clean(self) -> None:
+        if self.enabled and self.status != self.Status.VALID:
+            raise ValidationError(
+                {"enabled": f"A plugin that is {self.get_status_display().lower()} cannot be enabled: {self.error}".rstrip(": ")}
+            )

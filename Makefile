@@ -23,7 +23,14 @@ venv: $(VENV)/.dev-installed
 
 run: $(VENV)/.base-installed
 	$(MANAGE) migrate --noinput
+	$(MANAGE) setupproviders
 	$(MANAGE) collectstatic --noinput --verbosity 0
+	@echo
+	@echo "  AI-Ticker is starting (Ctrl-C stops the web server and the loop):"
+	@echo "    page     http://127.0.0.1:8000/        kiosk/overlay view: http://127.0.0.1:8000/embed/"
+	@echo "    admin    http://127.0.0.1:8000/admin/  create a login with: .venv/bin/python manage.py createsuperuser"
+	@echo "    API      http://127.0.0.1:8000/api/ticker/  docs: http://127.0.0.1:8000/api/docs/"
+	@echo
 	$(BIN)/honcho --procfile Procfile start
 
 test: $(VENV)/.dev-installed

@@ -9,4 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("plugins.urls")),
+    path("api/", include("providers.urls")),
+    path("api/", include("aiticker.api_urls")),
+    path("", include("aiticker.web_urls")),
 ]

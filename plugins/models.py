@@ -58,12 +58,22 @@ class Plugin(models.Model):
     def __str__(self) -> str:
         return f"{self.name or self.key} ({self.version})" if self.version else (self.name or self.key)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remember the stored choice: clean() refuses *turning on* an unusable plugin, but a row that was
+        # enabled before its code broke keeps the operator's choice (it is simply not usable until fixed).
+        instance._loaded_enabled = instance.enabled if "enabled" in field_names else None
+        return instance
+
     @property
     def is_usable(self) -> bool:
         return self.enabled and self.status == self.Status.VALID
 
     def clean(self) -> None:
-        if self.enabled and self.status != self.Status.VALID:
+        turning_on = self.enabled and not getattr(self, "_loaded_enabled", False)
+        if turning_on and self.status != self.Status.VALID:
+            reason = f": {self.error}" if self.error else ""
             raise ValidationError(
-                {"enabled": f"A plugin that is {self.get_status_display().lower()} cannot be enabled: {self.error}".rstrip(": ")}
+                {"enabled": f"A plugin that is {self.get_status_display().lower()} cannot be enabled{reason}"}
             )

@@ -1,0 +1,60 @@
+"""Field validators shared by the Provider model, its admin form, its serializer and the config-file importer."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+__all__ = ["validate_finite", "validate_header_map", "validate_http_url", "validate_json_object"]
+
+
+def validate_http_url(value: str) -> None:
+    """An http(s) URL with a host. Laxer than URLValidator on purpose: ``http://ollama:11434/v1`` is fine."""
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise ValidationError("Enter a valid http(s) URL.", code="invalid") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise ValidationError("Enter an http:// or https:// URL with a host.", code="invalid")
+
+
+def validate_finite(value: float) -> None:
+    if value is not None and not math.isfinite(value):
+        raise ValidationError("Enter a finite number.", code="invalid")
+
+
+@deconstructible
+class JsonObjectValidator:
+    """The value must be a JSON object; with ``string_values`` every key and value must be a string."""
+
+    def __init__(self, string_values: bool = False):
+        self.string_values = string_values
+
+    def __call__(self, value) -> None:
+        if not isinstance(value, dict):
+            raise ValidationError("Enter a JSON object, e.g. {}.", code="invalid")
+        if self.string_values:
+            bad = [
+                k
+                for k, v in value.items()
+                if not isinstance(k, str) or not isinstance(v, str) or any(c in k + v for c in "\r\n\0")
+            ]
+            if bad:
+                raise ValidationError(
+                    "Every header must map a name to a single-line string (check %(keys)s).",
+                    code="invalid",
+                    params={"keys": ", ".join(map(str, bad[:5]))},
+                )
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, JsonObjectValidator) and other.string_values == self.string_values
+
+
+validate_json_object = JsonObjectValidator()
+validate_header_map = JsonObjectValidator(string_values=True)

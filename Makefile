@@ -45,5 +45,17 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Benchmarks (README, "Benchmarks"): each script prints a table and one JSON line. wrk comes from Debian when it
+# can be installed; otherwise the API benchmark falls back to its Python load generator.
+BENCHMARKS := tick_overhead api_throughput failover health_checks memory scaling
+
+bench: $(VENV)/.dev-installed
+	@command -v wrk >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+	  { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo -n); $$SUDO apt-get install -y -q wrk >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q wrk >/dev/null 2>&1; }; } || true
+	@command -v wrk >/dev/null 2>&1 || echo "wrk is not installed: the API benchmark uses its Python load generator"
+	@set -e; for name in $(BENCHMARKS); do echo; echo "== $(BIN)/python -m benchmarks.$$name"; \
+	  $(BIN)/python -m benchmarks.$$name; done
+
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

@@ -126,7 +126,14 @@ def run_tick(
     profile = PromptProfile.objects.active()
     system_prompt = profile.system_prompt if profile else FALLBACK_SYSTEM_PROMPT
     user_prompt = profile.user_prompt if profile else FALLBACK_USER_PROMPT
-    recent = recently_shown_ids(config.recent_limit)
+    recent: list[int] | None = None
+
+    def recent_ids() -> list[int]:
+        # Read only when an archived message may be shown: a fresh tick (the common case) skips the query.
+        nonlocal recent
+        if recent is None:
+            recent = recently_shown_ids(config.recent_limit)
+        return recent
 
     shown: Message | None = None
     fresh: Message | None = None
@@ -137,7 +144,7 @@ def run_tick(
     outcomes: list = []
 
     if len(index) and rng.random() < config.reuse_probability:
-        shown = _pick_archived(index, rng, recent)
+        shown = _pick_archived(index, rng, recent_ids())
         if shown is not None:
             source = Tick.Source.REUSED
 
@@ -152,8 +159,8 @@ def run_tick(
     if shown is None:
         # Prefer a message not shown lately; with a tiny archive, anything but the current one; else keep it.
         shown = (
-            _pick_archived(index, rng, recent)
-            or _pick_archived(index, rng, recent[:1])
+            _pick_archived(index, rng, recent_ids())
+            or _pick_archived(index, rng, recent_ids()[:1])
             or _pick_archived(index, rng, [])
         )
         if shown is not None:

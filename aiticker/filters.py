@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from .models import Message, Tick
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time that must also exist in UTC, where the database compares it.
+
+    ``9999-12-31T23:59:59-12:00`` parses, but converting it to UTC overflows year 9999: without this check the
+    query itself raised ``OverflowError`` (a 500) instead of a 400 naming the filter.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise forms.ValidationError(
+                    "Enter a date/time between years 1 and 9999 in UTC.", code="invalid"
+                ) from None
+        return value
+
+
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCIsoDateTimeField
 
 
 class MessageFilter(django_filters.FilterSet):
@@ -17,8 +44,8 @@ class MessageFilter(django_filters.FilterSet):
         method="filter_source",
         help_text="Messages shown at least once with this source.",
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
     class Meta:
         model = Message

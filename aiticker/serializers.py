@@ -10,7 +10,7 @@ from .models import Message
 class MessageSerializer(serializers.ModelSerializer):
     provider = serializers.CharField(source="provider_name", read_only=True)
     model = serializers.CharField(source="model_name", read_only=True)
-    profile = serializers.CharField(source="prompt_profile.name", read_only=True, default=None)
+    profile = serializers.CharField(source="prompt_profile.name", read_only=True, default=None, allow_null=True)
     times_shown = serializers.IntegerField(read_only=True)
     last_shown_at = serializers.DateTimeField(read_only=True, allow_null=True)
 

@@ -7,6 +7,7 @@ deep inside Django.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +23,14 @@ if _env_file and Path(_env_file).is_file():
     environ.Env.read_env(_env_file, overwrite=False)
 
 
+#: Variables whose values must not be echoed in an error (they hold keys or passwords, e.g. in a URL).
+_SECRET_VARIABLES = {"SECRET_KEY", "DATABASE_URL", "CACHE_URL", "AITICKER_SECRETS_KEY"}
+
+
+def _shown(name: str) -> str:
+    return f"{name} (value hidden)" if name in _SECRET_VARIABLES else f"{name}={os.environ.get(name)!r}"
+
+
 def _setting(name: str, cast, default):
     """Read one variable, naming it in the error when its value is malformed."""
     try:
@@ -29,7 +38,21 @@ def _setting(name: str, cast, default):
     except ImproperlyConfigured:
         raise
     except Exception as exc:  # django-environ raises ValueError / TypeError without the variable's name
-        raise ImproperlyConfigured(f"Invalid value for {name}={os.environ.get(name)!r}: {exc}") from None
+        detail = "" if name in _SECRET_VARIABLES else f": {exc}"
+        raise ImproperlyConfigured(f"Invalid value for {_shown(name)}{detail}") from None
+
+
+def _strict_bool(name: str, default: bool = False) -> bool:
+    """Like ``env.bool``, but a typo is an error: django-environ reads ``SECURE_SSL_REDIRECT=ture`` as False."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on", "y", "t"):
+        return True
+    if value in ("", "0", "false", "no", "off", "n", "f"):
+        return False
+    raise ImproperlyConfigured(f"Invalid value for {name}={raw!r}: use true or false")
 
 
 def _bounded(name: str, cast, default, low=None, high=None):
@@ -40,7 +63,7 @@ def _bounded(name: str, cast, default, low=None, high=None):
 
 
 # --- Core -------------------------------------------------------------------------------------------------
-DEBUG = _setting("DEBUG", env.bool, False)
+DEBUG = _setting("DEBUG", _strict_bool, False)
 # The default key is only fit for a laptop; `manage.py check --deploy` flags it (security.W009).
 SECRET_KEY = _setting("SECRET_KEY", env.str, "django-insecure-aiticker-development-key-change-me")
 ALLOWED_HOSTS = _setting("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "[::1]"])
@@ -98,9 +121,16 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------------------
-DATABASES = {
-    "default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{VAR_DIR / 'aiticker.sqlite3'}"),
-}
+with warnings.catch_warnings():  # django-environ warns about an unknown scheme with the password in the text
+    warnings.simplefilter("ignore")
+    DATABASES = {
+        "default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{VAR_DIR / 'aiticker.sqlite3'}"),
+    }
+if "." not in DATABASES["default"].get("ENGINE", ""):  # an unknown scheme: no engine, or the bare scheme
+    raise ImproperlyConfigured(
+        f"Invalid value for {_shown('DATABASE_URL')}: use postgres://USER:PASSWORD@HOST:5432/NAME "
+        "or sqlite:////absolute/path.sqlite3"
+    )
 SQLITE_BUSY_TIMEOUT = _bounded("AITICKER_SQLITE_BUSY_TIMEOUT", env.float, 20.0, 0.1, 600)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
@@ -136,7 +166,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = _setting("WHITENOISE_USE_FINDERS", env.bool, DEBUG)
+WHITENOISE_USE_FINDERS = _setting("WHITENOISE_USE_FINDERS", _strict_bool, DEBUG)
 
 # --- REST framework ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -146,6 +176,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "aiticker.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": _bounded("AITICKER_API_PAGE_SIZE", env.int, 50, 1, 1000),
@@ -163,6 +198,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share a field name ("source", "status"); named here so the schema is stable and
+    # `check --deploy --fail-level WARNING` stays clean (drf_spectacular.W001).
+    "ENUM_NAME_OVERRIDES": {
+        "PluginSourceEnum": "plugins.models.Plugin.Source",
+        "PluginStatusEnum": "plugins.models.Plugin.Status",
+        "TickSourceEnum": "aiticker.models.Tick.Source",
+    },
 }
 # Request bodies larger than this are refused with 400 before any view code runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = _bounded("AITICKER_MAX_REQUEST_BYTES", env.int, 1_048_576, 1024, 100_000_000)
@@ -174,6 +216,16 @@ AITICKER_PLUGIN_DIRS = _setting("AITICKER_PLUGIN_DIRS", env.list, [])
 AITICKER_PLUGIN_CONFIG = _setting("AITICKER_PLUGIN_CONFIG", env.str, str(BASE_DIR / "plugin_config.json"))
 # Fernet key for API keys at rest. Blank: derived from SECRET_KEY with HKDF (never the raw SECRET_KEY).
 AITICKER_SECRETS_KEY = _setting("AITICKER_SECRETS_KEY", env.str, "")
+if AITICKER_SECRETS_KEY:  # checked at start-up, not at the first save of a key (which would be a 500)
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(AITICKER_SECRETS_KEY.encode())
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            "Invalid value for AITICKER_SECRETS_KEY (value hidden): expected a Fernet key, generate one with "
+            '.venv/bin/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        ) from None
 # Circuit breaker: failures in a row before a provider is skipped, and for how long.
 AITICKER_CIRCUIT_FAILURES = _bounded("AITICKER_CIRCUIT_FAILURES", env.int, 3, 1, 1000)
 AITICKER_CIRCUIT_COOLDOWN = _bounded("AITICKER_CIRCUIT_COOLDOWN", env.float, 300.0, 1, 86400)
@@ -194,13 +246,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = _setting("SECURE_SSL_REDIRECT", env.bool, False)
+SECURE_SSL_REDIRECT = _setting("SECURE_SSL_REDIRECT", _strict_bool, False)
 SECURE_HSTS_SECONDS = _setting("SECURE_HSTS_SECONDS", env.int, 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = _setting("SECURE_HSTS_INCLUDE_SUBDOMAINS", env.bool, False)
-SECURE_HSTS_PRELOAD = _setting("SECURE_HSTS_PRELOAD", env.bool, False)
-SESSION_COOKIE_SECURE = _setting("SESSION_COOKIE_SECURE", env.bool, False)
-CSRF_COOKIE_SECURE = _setting("CSRF_COOKIE_SECURE", env.bool, False)
-if _setting("BEHIND_TLS_PROXY", env.bool, False):
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _setting("SECURE_HSTS_INCLUDE_SUBDOMAINS", _strict_bool, False)
+SECURE_HSTS_PRELOAD = _setting("SECURE_HSTS_PRELOAD", _strict_bool, False)
+SESSION_COOKIE_SECURE = _setting("SESSION_COOKIE_SECURE", _strict_bool, False)
+CSRF_COOKIE_SECURE = _setting("CSRF_COOKIE_SECURE", _strict_bool, False)
+if _setting("BEHIND_TLS_PROXY", _strict_bool, False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {

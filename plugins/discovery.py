@@ -92,7 +92,8 @@ def discover_file(path: str | Path) -> list[Candidate]:
     """Import one ``.py`` file and return the plugins in it, for ``checkplugin PATH``.
 
     A file inside a plugin folder gets the same key discovery gives it; any other file is imported as
-    ``aiticker_checked.<stem>`` with its folder as the package path, so its sibling imports still work.
+    ``aiticker_checked_<hash of its folder>.<stem>`` with its folder as the package path, so its sibling
+    imports still work.
     """
     file = Path(path).expanduser().resolve()
     if file.suffix != ".py" or not file.is_file():
@@ -336,7 +337,7 @@ def _module_name_for_file(file: Path) -> tuple[str, str]:
     for package_name, folder in _mount_plugin_dirs(settings.AITICKER_PLUGIN_DIRS):
         if file.parent == folder:
             return f"{package_name}.{file.stem}", SOURCE_DIRECTORY
-    package_name = f"aiticker_checked_{abs(hash(str(file.parent))):x}"
+    package_name = f"aiticker_checked_{hashlib.blake2b(str(file.parent).encode(), digest_size=6).hexdigest()}"
     package = types.ModuleType(package_name, f"Folder of a file given to checkplugin: {file.parent}")
     package.__path__ = [str(file.parent)]
     sys.modules[package_name] = package

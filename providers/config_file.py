@@ -180,7 +180,7 @@ def _plan_entry(
             errors.append((f"{where}.config.{key}", f"unknown key (allowed: {', '.join(CONFIG_FIELDS)})"))
         elif isinstance(value, bool) or not isinstance(value, expected):
             errors.append(
-                (f"{where}.config.{key}", f"must be {_TYPE_NAMES[expected[0]]}, not {json.dumps(value)[:40]}")
+                (f"{where}.config.{key}", f"must be {_TYPE_NAMES[expected[-1]]}, not {json.dumps(value)[:40]}")
             )
     plugin = _resolve_plugin(entry, body.get("plugin"), plugins, errors)
     if plugin is None or len(errors) > before:
@@ -272,8 +272,8 @@ def _resolve_plugin(entry: str, key: Any, plugins: list[Plugin], errors: list[tu
 def export_providers(providers=None) -> tuple[dict[str, Any], list[str]]:
     """The providers as a plugin_config.json document, plus warnings. Never writes a literal key.
 
-    A stored ``${VAR}`` is written as is; a literal key becomes the plugin's conventional reference
-    (``${OPENROUTER_API_KEY}``) or is left out, and is listed in the warnings.
+    A stored ``${VAR}`` is written as is; a literal key is left out and listed in the warnings (re-importing
+    the file then keeps the stored key; elsewhere the plugin's conventional variable applies).
     """
     providers = (
         Provider.objects.select_related("plugin").order_by("priority", "name") if providers is None else providers
@@ -287,9 +287,10 @@ def export_providers(providers=None) -> tuple[dict[str, Any], list[str]]:
         if secrets.reference_name(stored):
             config["api_key"] = stored
         elif stored:
-            if provider.plugin.api_key_env:
-                config["api_key"] = f"${{{provider.plugin.api_key_env}}}"
-            warnings.append(f"{provider.name}: its literal key was not exported; set {config.get('api_key', 'a key')}")
+            # Left out rather than replaced by a reference: importing this file back keeps the stored key, and
+            # on another machine a blank key falls back to the plugin's conventional variable anyway.
+            fallback = f"${{{provider.plugin.api_key_env}}}" if provider.plugin.api_key_env else "an api_key"
+            warnings.append(f"{provider.name}: its literal key was not exported; elsewhere, set {fallback}")
         if provider.base_url:
             config["base_url"] = provider.base_url
         config.update(

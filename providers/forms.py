@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
+from django.forms.fields import InvalidJSONInput
 
 from .models import Provider
 from .secrets import is_encrypted
+
+
+class DisplayableJSONField(forms.JSONField):
+    """Re-displays a refused value even when it holds a lone surrogate (``"\\ud800"`` parses, then fails the
+    model's validator): written as UTF-8 it would make the error page itself a 500, so it is shown escaped."""
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value
+        text = json.dumps(value, ensure_ascii=False, cls=self.encoder)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(value, cls=self.encoder)
+        return text
 
 
 class ProviderAdminForm(forms.ModelForm):
@@ -44,6 +62,7 @@ class ProviderAdminForm(forms.ModelForm):
             "extra_headers",
             "notes",
         ]
+        field_classes = {"extra_params": DisplayableJSONField, "extra_headers": DisplayableJSONField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

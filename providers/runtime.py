@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -292,25 +293,66 @@ def _live_instance(provider: Provider, plugin: AIProviderPlugin, config: Provide
     return instance
 
 
+class _Job:
+    __slots__ = ("work", "done", "value", "error")
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.work = work
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class _CallWorkers:
+    """Reusable daemon threads for provider calls, so a tick does not start a thread per call.
+
+    A call that overruns its deadline keeps its worker (it is abandoned, as before): the next call takes another
+    idle worker or starts a new one, so a stuck plugin never delays anyone. A worker goes back to the idle
+    list when its call ends, and exits instead when ``max_idle`` workers are already idle.
+    """
+
+    def __init__(self, max_idle: int = 4) -> None:
+        self.max_idle = max_idle
+        self._lock = threading.Lock()
+        self._idle: list[queue.SimpleQueue] = []
+
+    def submit(self, work: Callable[[], Any]) -> _Job:
+        job = _Job(work)
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(inbox,), name="aiticker-provider-call", daemon=True).start()
+        inbox.put(job)
+        return job
+
+    def _serve(self, inbox: queue.SimpleQueue) -> None:
+        while True:
+            job = inbox.get()
+            try:
+                job.value = job.work()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+                job.error = exc
+            finally:
+                job.work = None  # drop references to the provider and prompts while idle
+                job.done.set()
+            with self._lock:
+                if len(self._idle) >= self.max_idle:
+                    return
+                self._idle.append(inbox)
+
+
+_call_workers = _CallWorkers()
+
+
 def _run_with_deadline(work: Callable[[], Any], seconds: float) -> Any:
-    """Run ``work`` in a daemon thread and stop waiting after ``seconds`` (a stuck thread is abandoned)."""
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=target, name="aiticker-provider-call", daemon=True).start()
-    if not done.wait(seconds):
+    """Run ``work`` in a worker thread and stop waiting after ``seconds`` (a stuck worker is abandoned)."""
+    job = _call_workers.submit(work)
+    if not job.done.wait(seconds):
         raise _DeadlineExceeded
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    if job.error is not None:
+        raise job.error
+    return job.value
 
 
 def _call(
@@ -466,35 +508,38 @@ def record_outcomes(outcomes: Iterable[CallOutcome]) -> list[Attempt]:
 def _update_state(outcome: CallOutcome, now: datetime) -> None:
     provider = outcome.provider
     changes: dict[str, Any] = {"last_checked_at": now, "last_latency_ms": outcome.latency_ms}
-    if outcome.purpose == Attempt.Purpose.GENERATE:
+    generation = outcome.purpose == Attempt.Purpose.GENERATE
+    if generation and outcome.ok:
+        # A success resets the count whatever it was, so it need not be read first (one query less per tick).
+        changes.update(healthy=Provider.Health.YES, last_error="", consecutive_failures=0, circuit_open_until=None)
+    elif generation:
         failures = Provider.objects.filter(pk=provider.pk).values_list("consecutive_failures", flat=True).first()
         if failures is None:  # deleted while the call was running
             return
-        if outcome.ok:
-            changes.update(healthy=Provider.Health.YES, last_error="", consecutive_failures=0, circuit_open_until=None)
-        else:
-            failures += 1
-            changes.update(consecutive_failures=failures, last_error=outcome.error)
-            if failures >= settings.AITICKER_CIRCUIT_FAILURES:
-                changes.update(
-                    circuit_open_until=now + timedelta(seconds=settings.AITICKER_CIRCUIT_COOLDOWN),
-                    healthy=Provider.Health.NO,
-                )
-                logger.warning(
-                    "provider=%s circuit=open failures=%d cooldown_s=%g last_error=%r",
-                    provider.name,
-                    failures,
-                    settings.AITICKER_CIRCUIT_COOLDOWN,
-                    outcome.error,
-                )
-            if outcome.error_kind == ErrorKind.AUTH:
-                changes["healthy"] = Provider.Health.NO
+        failures += 1
+        changes.update(consecutive_failures=failures, last_error=outcome.error)
+        if failures >= settings.AITICKER_CIRCUIT_FAILURES:
+            changes.update(
+                circuit_open_until=now + timedelta(seconds=settings.AITICKER_CIRCUIT_COOLDOWN),
+                healthy=Provider.Health.NO,
+            )
+            logger.warning(
+                "provider=%s circuit=open failures=%d cooldown_s=%g last_error=%r",
+                provider.name,
+                failures,
+                settings.AITICKER_CIRCUIT_COOLDOWN,
+                outcome.error,
+            )
+        if outcome.error_kind == ErrorKind.AUTH:
+            changes["healthy"] = Provider.Health.NO
     else:
         changes.update(
             healthy=Provider.Health.YES if outcome.ok else Provider.Health.NO,
             last_error="" if outcome.ok else outcome.error,
         )
-    Provider.objects.filter(pk=provider.pk).update(**changes)
+    updated = Provider.objects.filter(pk=provider.pk).update(**changes)
+    if generation and not updated:  # deleted while the call was running
+        return
     for name, value in changes.items():
         setattr(provider, name, value)
 

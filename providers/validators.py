@@ -29,6 +29,33 @@ def validate_finite(value: float) -> None:
         raise ValidationError("Enter a finite number.", code="invalid")
 
 
+#: Deepest nesting accepted in extra_params / extra_headers; real request options are a level or two deep.
+MAX_JSON_DEPTH = 32
+
+
+def _unstorable_value(value) -> object | None:
+    """The first item anywhere in a JSON value that no database or JSON response can carry, else None.
+
+    PostgreSQL refuses ``\\u0000`` in jsonb text, a lone surrogate cannot be encoded as UTF-8, ``1e999``
+    parses to infinity, which strict JSON cannot write, and very deep nesting overflows the encoder's
+    recursion: stored, any of them turns every later read of the row into a 500. Keys count too.
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return item
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for pair in item.items() for child in pair)
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str) and ("\0" in item or any("\ud800" <= c <= "\udfff" for c in item)):
+            return item
+        elif isinstance(item, float) and not math.isfinite(item):
+            return item
+    return None
+
+
 @deconstructible
 class JsonObjectValidator:
     """The value must be a JSON object; with ``string_values`` every key and value must be a string."""
@@ -39,6 +66,13 @@ class JsonObjectValidator:
     def __call__(self, value) -> None:
         if not isinstance(value, dict):
             raise ValidationError("Enter a JSON object, e.g. {}.", code="invalid")
+        if _unstorable_value(value) is not None:
+            raise ValidationError(
+                "This JSON cannot be stored: no NUL characters or unpaired surrogates (\\u0000, \\ud800…), no "
+                "infinite numbers, at most %(depth)d levels of nesting.",
+                code="invalid",
+                params={"depth": MAX_JSON_DEPTH},
+            )
         if self.string_values:
             bad = [
                 k

@@ -16,7 +16,9 @@ from aiticker.models import Tick, TickerLease
 
 from .conftest import DISTINCT
 
-pytestmark = pytest.mark.django_db
+# The loop renews its lease from a heartbeat thread on its own connection; inside a test-wide transaction
+# that thread would wait forever on the row lock the test holds (PostgreSQL), so these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_iterations_runs_that_many_ticks_and_releases_the_lease(make_provider, ticker_settings):

@@ -58,7 +58,7 @@ def test_concurrent_readers_never_see_a_half_built_registry_during_rescans(plugi
     finally:
         stop.set()
         for reader in readers:
-            reader.join()
+            reader.join(timeout=30)
 
     assert problems == []
 
@@ -69,7 +69,7 @@ def test_lazy_first_load_happens_once_under_concurrency(plugin_folder, monkeypat
     scans = []
     original = fresh.rescan
     monkeypatch.setattr(fresh, "rescan", lambda: scans.append(1) or original())
-    start = threading.Barrier(6)
+    start = threading.Barrier(6, timeout=30)
     results = []
 
     def first_lookup():
@@ -80,7 +80,7 @@ def test_lazy_first_load_happens_once_under_concurrency(plugin_folder, monkeypat
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=30)
 
     assert len(scans) == 1
     assert all(result is not None for result in results)

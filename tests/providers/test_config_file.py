@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from plugins.models import Plugin
 from providers.config_file import ConfigFileError, export_providers, import_providers
+from providers import secrets
 from providers.models import Provider
 
 from .conftest import OPENROUTER_KEY, SCRIPTED_KEY
@@ -176,10 +177,21 @@ def test_export_never_writes_a_literal_key(make_provider, openrouter_plugin):
     assert CANARY_KEY not in text
     entries = document["plugins"]
     assert entries["reference"]["config"]["api_key"] == "${MY_KEY}"
-    assert entries["literal"]["config"]["api_key"] == "${SCRIPTED_API_KEY}"
-    assert entries["router"]["config"]["api_key"] == "${OPENROUTER_API_KEY}"
+    assert "api_key" not in entries["literal"]["config"]
+    assert "api_key" not in entries["router"]["config"]
     assert entries["router"]["plugin"] == OPENROUTER_KEY
     assert len(warnings) == 2
+    assert "set ${OPENROUTER_API_KEY}" in " ".join(warnings)
+
+
+def test_reimporting_an_export_keeps_a_stored_literal_key(make_provider):
+    make_provider("literal", api_key=CANARY_KEY)
+    document, _warnings = export_providers()
+
+    report = import_providers(document)
+
+    assert [item.action for item in report.items] == ["unchanged"]
+    assert secrets.resolve_api_key(Provider.objects.get(name="literal").api_key) == CANARY_KEY
 
 
 def test_export_then_import_round_trips_unchanged(make_provider, tmp_path, capsys):

@@ -7,13 +7,15 @@ Each behaviour has its own base URL, ``http://127.0.0.1:PORT/<behaviour>/v1``, s
 API (``POST …/chat/completions``, ``GET …/models``), so a provider row just points its base_url at one.
 Behaviours: ``ok``, ``slow<ms>`` (answers after <ms>), ``hang``, ``drip``, ``status<code>``, ``ratelimit``
 (429 with a day-long Retry-After), ``unauthorized``, ``echoauth`` (401 echoing the Authorization header),
-``badjson``, ``wrongshape``, ``huge`` (20 MB), ``notutf8``, ``empty``.
+``badjson``, ``wrongshape``, ``huge`` (20 MB, announced in Content-Length), ``hugestream`` (20 MB chunked, no
+length announced, so only a cap while reading can stop it), ``notutf8``, ``empty``.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import socket
 import threading
@@ -30,6 +32,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+#: Words of the ``ok`` answers: each answer is a different random sentence, so the ticker's near-duplicate
+#: check (a fuzzy ratio) accepts consecutive answers, as it would a real model's.
+_WORDS = (
+    "amber badger canyon drizzle ember falcon glacier harbor island jasmine kettle lantern meadow nebula orchid "
+    "pebble quartz river saffron thistle umbrella velvet willow xylophone yonder zephyr anchor biscuit comet "
+    "dune echo fjord granite hollow ivory juniper kelp lagoon marble nutmeg opal prairie quill ripple summit"
+).split()
+
+
+def fresh_text(number: int) -> str:
+    """The ``ok`` route's answer number ``number``: deterministic, and unlike its neighbours."""
+    words = random.Random(number).sample(_WORDS, 9)
+    return f"Message {number}: {' '.join(words)}."
 
 
 def completion(content: str, model: str = "fault-model") -> dict[str, Any]:
@@ -84,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif listing:
             self._send(200, b'{"object": "list", "data": [{"id": "fault-model"}]}')
         elif behaviour == "ok":
-            content = f"Fresh message number {next(self.server.counter)} from the fault server."
+            content = fresh_text(next(self.server.counter))
             self._send(200, json.dumps(completion(content)).encode())
         elif behaviour == "badjson":
             self._send(200, b'{"choices": [ this is not json')
@@ -96,6 +113,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(completion("")).encode())
         elif behaviour == "huge":
             self._huge()
+        elif behaviour == "hugestream":
+            self._huge(chunked=True)
         else:
             self._send(404, b'{"error": {"message": "unknown behaviour"}}')
 
@@ -126,20 +145,29 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _huge(self) -> None:
+    def _huge(self, chunked: bool = False) -> None:
+        sent = 0
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(HUGE_BODY_BYTES))
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(HUGE_BODY_BYTES))
             self.end_headers()
-            sent = 0
             while sent < HUGE_BODY_BYTES and not self.server.stopping.is_set():
                 chunk = _CHUNK[: HUGE_BODY_BYTES - sent]
-                self.wfile.write(chunk)
+                if chunked:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                else:
+                    self.wfile.write(chunk)
                 sent += len(chunk)
-            self.server.huge_bytes_sent = max(self.server.huge_bytes_sent, sent)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
         except OSError:
             pass
+        finally:  # counted even when the client hung up: how much it let through is what tests check
+            self.server.huge_bytes_sent = max(self.server.huge_bytes_sent, sent)
 
 
 class FaultServer(ThreadingHTTPServer):

@@ -111,11 +111,14 @@ def run_tick(
     now: datetime | None = None,
     lease: Lease | None = None,
     index: ArchiveIndex | None = None,
+    interval: float | None = None,
 ) -> TickResult:
     """Run one tick and store it. Never raises for provider problems; database errors propagate to the loop.
 
     ``rng`` makes the reuse decision and choice deterministic in tests; ``lease``, when given, is renewed in the
     storing transaction and the tick is dropped (``LeaseLost``) if another process took it over meanwhile.
+    ``interval`` is the loop's own (it may override the setting) and is stored so readers know when the next
+    tick is due.
     """
     rng = rng or random.Random()
     started_at = now or timezone.now()
@@ -181,6 +184,7 @@ def run_tick(
             source=source,
             detail=detail,
             duration_ms=int((time.perf_counter() - clock) * 1000),
+            interval_seconds=interval,
         )
         if outcomes:
             attempts = runtime.record_outcomes(outcomes)

@@ -12,17 +12,18 @@ from .models import Message, Tick
 
 
 class UTCIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time that must also exist in UTC, where the database compares it.
+    """An ISO 8601 date-time, handed to the database in UTC.
 
     ``9999-12-31T23:59:59-12:00`` parses, but converting it to UTC overflows year 9999: without this check the
-    query itself raised ``OverflowError`` (a 500) instead of a 400 naming the filter.
+    query itself raised ``OverflowError`` (a 500) instead of a 400 naming the filter. Python also accepts
+    offsets PostgreSQL refuses (``-18:44``), so the value is sent converted to UTC.
     """
 
     def to_python(self, value):
         value = super().to_python(value)
         if value is not None:
             try:
-                value.astimezone(UTC)
+                value = value.astimezone(UTC)
             except OverflowError:
                 raise forms.ValidationError(
                     "Enter a date/time between years 1 and 9999 in UTC.", code="invalid"

@@ -102,7 +102,7 @@ class TickerLoop:
             archive_index.invalidate()
 
         started = time.monotonic()
-        result = self._tick()
+        result = self._tick(interval)
         if result is not None:
             self.ticks += 1
         if self.options.once or (self.options.iterations and self.ticks >= self.options.iterations):
@@ -111,10 +111,10 @@ class TickerLoop:
         self._sleep_until(started + interval)
         return False
 
-    def _tick(self) -> TickResult | None:
+    def _tick(self, interval: float) -> TickResult | None:
         try:
             with LeaseHeartbeat(self.lease):
-                result = run_tick(lease=self.lease)
+                result = run_tick(lease=self.lease, interval=interval)
         except LeaseLost as exc:
             logger.warning("Tick dropped: %s", exc)
             return None

@@ -165,6 +165,12 @@ class Tick(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, db_index=True)
     detail = models.TextField(blank=True, help_text="Why nothing new was shown (failed or duplicate answers).")
     duration_ms = models.PositiveIntegerField(default=0)
+    interval_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The loop's interval when this tick ran (runticker --interval, else the setting); "
+        "pages and /api/health/ time the next tick from it.",
+    )
     attempts = models.ManyToManyField("providers.Attempt", blank=True, related_name="ticks")
 
     class Meta:

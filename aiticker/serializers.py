@@ -44,7 +44,7 @@ class TickerSerializer(serializers.Serializer):
     shown_at = serializers.DateTimeField(allow_null=True)
     message_id = serializers.IntegerField(allow_null=True)
     next_tick_at = serializers.DateTimeField(allow_null=True)
-    interval_seconds = serializers.IntegerField()
+    interval_seconds = serializers.FloatField()
     detail = serializers.CharField(allow_null=True)
 
 
@@ -59,7 +59,7 @@ class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "empty", "stale"])
     last_tick_at = serializers.DateTimeField(allow_null=True)
     last_tick_age_seconds = serializers.FloatField(allow_null=True)
-    interval_seconds = serializers.IntegerField()
-    stale_after_seconds = serializers.IntegerField()
+    interval_seconds = serializers.FloatField()
+    stale_after_seconds = serializers.FloatField()
     message_count = serializers.IntegerField()
     providers = ProviderStatusSerializer(many=True)

@@ -22,16 +22,23 @@ STALE_AFTER_INTERVALS = 3
 STALE_MARGIN_SECONDS = 30
 
 
+def tick_interval(tick: Tick | None) -> float:
+    """Seconds between ticks as the loop that wrote ``tick`` ran them (its --interval may override the setting)."""
+    if tick is not None and tick.interval_seconds:
+        return tick.interval_seconds
+    return TickerSettings.load().interval_seconds
+
+
 def latest_tick_id() -> int | None:
     return Tick.objects.order_by("-id").values_list("id", flat=True).first()
 
 
 def build_ticker_payload(tick_id: int | None) -> dict[str, Any]:
     """The public view of display record ``tick_id`` (None: nothing ever shown)."""
-    interval = TickerSettings.load().interval_seconds
     tick = None
     if tick_id is not None:
         tick = Tick.objects.select_related("message").filter(pk=tick_id).first()
+    interval = tick_interval(tick)
     next_tick_at = _iso(tick.shown_at + timedelta(seconds=interval)) if tick else None
     message = tick.message if tick else None
     if message is None:
@@ -123,8 +130,8 @@ def provider_statuses(now: datetime | None = None) -> list[dict[str, Any]]:
 def ticker_health(now: datetime | None = None) -> tuple[dict[str, Any], bool]:
     """The health report and whether the loop counts as alive (the API answers 503 when it does not)."""
     now = now or timezone.now()
-    interval = TickerSettings.load().interval_seconds
-    tick = Tick.objects.order_by("-id").only("id", "shown_at", "message_id").first()
+    tick = Tick.objects.order_by("-id").only("id", "shown_at", "message_id", "interval_seconds").first()
+    interval = tick_interval(tick)
     age = (now - tick.shown_at).total_seconds() if tick else None
     stale_after = STALE_AFTER_INTERVALS * interval + STALE_MARGIN_SECONDS
     alive = age is not None and age <= stale_after

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -28,6 +29,20 @@ def test_iterations_runs_that_many_ticks_and_releases_the_lease(make_provider, t
 
     assert ticks == 3 and Tick.objects.filter(source="fresh").count() == 3
     assert TickerLease.objects.get().holder == ""
+
+
+def test_an_interval_override_is_what_the_api_and_health_report(make_provider, ticker_settings, client):
+    ticker_settings(interval_seconds=600)
+    make_provider("alpha", replies=DISTINCT)
+
+    TickerLoop(LoopOptions(interval=7, once=True)).run()
+
+    tick = Tick.objects.get()
+    payload = client.get("/api/ticker/").json()
+    health = client.get("/api/health/").json()
+    assert payload["interval_seconds"] == 7
+    assert payload["next_tick_at"] == (tick.shown_at + timedelta(seconds=7)).isoformat().replace("+00:00", "Z")
+    assert health["interval_seconds"] == 7 and health["stale_after_seconds"] < 600
 
 
 def test_each_tick_logs_one_line_with_source_and_provider(make_provider, ticker_settings, caplog):

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from plugins.models import Plugin
-from providers.config_file import ConfigFileError, export_providers, import_providers
 from providers import secrets
+from providers.config_file import ConfigFileError, export_providers, import_providers
 from providers.models import Provider
 
 from .conftest import OPENROUTER_KEY, SCRIPTED_KEY

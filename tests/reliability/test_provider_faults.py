@@ -21,7 +21,9 @@ from plugins.base_provider import ErrorKind
 from providers.models import Attempt, Provider
 from tests.support.fault_server import HUGE_BODY_BYTES, free_port
 
-pytestmark = pytest.mark.django_db
+# The loop manages its own connection (close_old_connections each pass), as in production; inside a test-wide
+# transaction PostgreSQL would see that connection closed, so these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 #: The faulty provider's timeout: the overall deadline of one call, retry included.
 TIMEOUT = 1

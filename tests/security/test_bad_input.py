@@ -281,3 +281,14 @@ def test_garbage_filter_values_are_refused_by_name_or_ignored(staff_api, path, q
     assert response.status_code < 500, response.content[:300]
     if field is not None:
         assert_names_field(response, field)
+
+
+def test_a_date_filter_with_an_offset_postgresql_refuses_is_compared_in_utc(staff_api):
+    """Python accepts ``-18:44``; PostgreSQL refuses offsets past ±15:59, so the filter must send UTC."""
+    Message.objects.create(content="An archived message.", provider_name="earlier")
+
+    before = staff_api.get("/api/messages/?created_after=2000-01-01T00:00:00-18:44")
+    after = staff_api.get("/api/messages/?created_after=2999-01-01T00:00:00-18:44")
+
+    assert (before.status_code, after.status_code) == (200, 200)
+    assert (before.json()["count"], after.json()["count"]) == (1, 0)

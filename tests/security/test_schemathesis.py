@@ -14,7 +14,9 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -56,7 +58,21 @@ def flatmap_body(context, body):
 
 
 @pytest.fixture
-def seeded(mock_plugin, staff_token):
+def in_test_transaction():
+    """Keep the test's connection across requests, as Django's test client does.
+
+    schemathesis calls the WSGI app directly, so Django's request signals close "old" connections after each
+    request; inside the test-wide transaction PostgreSQL would then see its connection closed.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(mock_plugin, staff_token, in_test_transaction):
     """A provider on the offline mock and a message shown just now, so id 1 routes find something and the
     health endpoint reports a live loop (200; its 503 "stale" answer is by design and tested elsewhere)."""
     cache.clear()  # the public throttle counts live in the cache; other tests must not use up this test's quota

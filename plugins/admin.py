@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from plugins.models import Plugin
+from plugins.models import DISCOVERED_FIELDS, Plugin
 from plugins.sync import sync_plugins
 
 
@@ -45,32 +45,8 @@ class PluginAdmin(admin.ModelAdmin):
         ),
         ("Origin", {"fields": ["source", "file_path", "first_seen", "last_seen"]}),
     ]
-    # Everything but `enabled` is what the code declares; a rescan would overwrite any edit anyway.
-    readonly_fields = [
-        "key",
-        "name",
-        "version",
-        "status",
-        "error_text",
-        "author",
-        "description",
-        "category",
-        "api_version",
-        "supported_features",
-        "requires",
-        "homepage",
-        "documentation",
-        "license",
-        "provider_name",
-        "supported_models",
-        "default_base_url",
-        "default_model",
-        "api_key_env",
-        "source",
-        "file_path",
-        "first_seen",
-        "last_seen",
-    ]
+    # Everything but `enabled` comes from discovery; the full error is shown preformatted instead of the field.
+    readonly_fields = [("error_text" if name == "error" else name) for name in DISCOVERED_FIELDS]
 
     def has_add_permission(self, request):
         return False  # rows come from discovery only

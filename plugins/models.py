@@ -3,6 +3,28 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+#: What a plugin's code declares (metadata and provider defaults); every sync copies these onto the row.
+DECLARED_FIELDS = (
+    "name",
+    "version",
+    "author",
+    "description",
+    "category",
+    "api_version",
+    "supported_features",
+    "requires",
+    "homepage",
+    "documentation",
+    "license",
+    "provider_name",
+    "supported_models",
+    "default_base_url",
+    "default_model",
+    "api_key_env",
+)
+#: Everything discovery owns: operators may only change ``enabled``; an edit here would be undone by a rescan.
+DISCOVERED_FIELDS = ("key", *DECLARED_FIELDS, "source", "file_path", "status", "error", "first_seen", "last_seen")
+
 
 class Plugin(models.Model):
     """One discovered ``AIProviderPlugin`` object, keyed by its object reference ``module.path:Attribute``.

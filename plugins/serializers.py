@@ -5,7 +5,7 @@ from copy import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from plugins.models import Plugin
+from plugins.models import DISCOVERED_FIELDS, Plugin
 
 
 class PluginSerializer(serializers.ModelSerializer):
@@ -15,34 +15,8 @@ class PluginSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Plugin
-        fields = [
-            "key",
-            "name",
-            "version",
-            "author",
-            "description",
-            "category",
-            "api_version",
-            "supported_features",
-            "requires",
-            "homepage",
-            "documentation",
-            "license",
-            "provider_name",
-            "supported_models",
-            "default_base_url",
-            "default_model",
-            "api_key_env",
-            "source",
-            "file_path",
-            "status",
-            "error",
-            "enabled",
-            "is_usable",
-            "first_seen",
-            "last_seen",
-        ]
-        read_only_fields = [name for name in fields if name != "enabled"]
+        fields = [*DISCOVERED_FIELDS, "enabled", "is_usable"]
+        read_only_fields = DISCOVERED_FIELDS
 
     def validate(self, attrs):
         if self.instance is not None:

@@ -13,30 +13,10 @@ from dataclasses import asdict, dataclass, field, replace
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
-from plugins.models import Plugin
+from plugins.models import DECLARED_FIELDS, Plugin
 from plugins.registry import ScannedPlugin, registry
 
 logger = logging.getLogger(__name__)
-
-# Fields copied from the scan onto the row on every sync.
-DECLARED_FIELDS = (
-    "name",
-    "version",
-    "author",
-    "description",
-    "category",
-    "api_version",
-    "supported_features",
-    "requires",
-    "homepage",
-    "documentation",
-    "license",
-    "provider_name",
-    "supported_models",
-    "default_base_url",
-    "default_model",
-    "api_key_env",
-)
 
 
 @dataclass

@@ -17,6 +17,20 @@ def _badge(value: str, label: str) -> str:
     return format_html('<span class="provider-badge provider-badge--{}">{}</span>', value, label)
 
 
+HEALTH_FIELDS = [
+    "api_key_hint",
+    "healthy",
+    "circuit_badge",
+    "last_checked_at",
+    "last_latency_ms",
+    "last_error",
+    "consecutive_failures",
+    "circuit_open_until",
+    "created_at",
+    "updated_at",
+]
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
     form = ProviderAdminForm
@@ -38,18 +52,8 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ["name", "model", "base_url", "plugin__key", "plugin__name", "notes"]
     ordering = ["priority", "name"]
     actions = ["test_connection", "run_health_check", "enable_providers", "disable_providers"]
-    readonly_fields = [
-        "api_key_hint",
-        "healthy",
-        "circuit_badge",
-        "last_checked_at",
-        "last_latency_ms",
-        "last_error",
-        "consecutive_failures",
-        "circuit_open_until",
-        "created_at",
-        "updated_at",
-    ]
+    # Health state is written by calls and checks, never typed in.
+    readonly_fields = HEALTH_FIELDS
     fieldsets = [
         (
             "Connection",
@@ -57,23 +61,7 @@ class ProviderAdmin(admin.ModelAdmin):
         ),
         ("Model & limits", {"fields": ["model", "max_tokens", "temperature", "timeout"]}),
         ("Advanced", {"classes": ["collapse"], "fields": ["extra_params", "extra_headers", "notes"]}),
-        (
-            "Health",
-            {
-                "fields": [
-                    "api_key_hint",
-                    "healthy",
-                    "circuit_badge",
-                    "last_checked_at",
-                    "last_latency_ms",
-                    "last_error",
-                    "consecutive_failures",
-                    "circuit_open_until",
-                    "created_at",
-                    "updated_at",
-                ]
-            },
-        ),
+        ("Health", {"fields": HEALTH_FIELDS}),
     ]
 
     class Media:

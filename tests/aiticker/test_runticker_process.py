@@ -6,7 +6,6 @@ pytest-django's test database is not visible to other processes, so these tests 
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import sqlite3
@@ -16,11 +15,19 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+from tests.support.processes import (
+    MANAGE,
+    assert_ticks_complete,
+    manage,
+    prepare_database,
+    process_env,
+    query,
+    tick_count,
+    wait_for,
+)
 
 pytestmark = pytest.mark.subprocess
-
-MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 
 SEED = """
 from plugins.models import Plugin
@@ -37,32 +44,9 @@ config.save()
 """
 
 
-def _env(db_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"sqlite:///{db_path}",
-        AITICKER_ENV_FILE="",
-        LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _manage(db_path: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, MANAGE, *args], env=_env(db_path), capture_output=True, text=True, timeout=timeout
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
-
-
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("runticker") / "template.sqlite3"
-    _manage(path, "migrate", "--noinput")
-    _manage(path, "syncplugins")
-    _manage(path, "shell", "-c", SEED)
-    return path
+    return prepare_database(tmp_path_factory.mktemp("runticker") / "template.sqlite3", SEED)
 
 
 @pytest.fixture
@@ -70,14 +54,6 @@ def db_path(template_db, tmp_path) -> Path:
     path = tmp_path / "ticker.sqlite3"
     shutil.copy(template_db, path)
     return path
-
-
-def _query(db_path: Path, sql: str, params=()) -> list[tuple]:
-    connection = sqlite3.connect(db_path, timeout=20)
-    try:
-        return connection.execute(sql, params).fetchall()
-    finally:
-        connection.close()
 
 
 def _set_latency(db_path: Path, latency_ms: int) -> None:
@@ -90,45 +66,14 @@ def _set_latency(db_path: Path, latency_ms: int) -> None:
     connection.close()
 
 
-def _tick_count(db_path: Path) -> int:
-    return _query(db_path, "SELECT COUNT(*) FROM aiticker_tick")[0][0]
-
-
 def _start(db_path: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, MANAGE, "runticker", *args],
-        env=_env(db_path),
+        env=process_env(db_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def _wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _assert_ticks_complete(db_path: Path) -> None:
-    """Every stored tick is whole: a fresh tick has its message and its successful attempt."""
-    rows = _query(
-        db_path,
-        "SELECT t.id, t.source, t.message_id, (SELECT COUNT(*) FROM aiticker_tick_attempts a WHERE a.tick_id = t.id)"
-        " FROM aiticker_tick t",
-    )
-    for tick_id, source, message_id, attempts in rows:
-        if source == "fresh":
-            assert message_id is not None and attempts >= 1, (tick_id, source, message_id, attempts)
-    orphans = _query(
-        db_path,
-        "SELECT COUNT(*) FROM aiticker_message m"
-        " WHERE NOT EXISTS (SELECT 1 FROM aiticker_tick t WHERE t.message_id = m.id)",
-    )
-    assert orphans == [(0,)], "a message without its display record is a half-written tick"
 
 
 def _stop(process: subprocess.Popen) -> tuple[int, str, str]:
@@ -143,19 +88,19 @@ def _stop(process: subprocess.Popen) -> tuple[int, str, str]:
 
 
 def test_once_runs_one_tick_and_exits_zero(db_path):
-    result = _manage(db_path, "runticker", "--once")
+    result = manage(db_path, "runticker", "--once")
 
     assert "runticker stopped after 1 tick(s)." in result.stdout
     assert "source=fresh" in result.stderr and "provider=mock" in result.stderr
-    assert _query(db_path, "SELECT source FROM aiticker_tick") == [("fresh",)]
-    assert _query(db_path, "SELECT holder FROM aiticker_tickerlease") == [("",)]  # released on exit
+    assert query(db_path, "SELECT source FROM aiticker_tick") == [("fresh",)]
+    assert query(db_path, "SELECT holder FROM aiticker_tickerlease") == [("",)]  # released on exit
 
 
 def test_sigterm_mid_tick_finishes_the_tick_and_exits_zero(db_path):
     _set_latency(db_path, 1500)  # ticks back to back, so a provider call is in flight most of the time
     process = _start(db_path, "--interval", "1")
     try:
-        _wait_for(lambda: _tick_count(db_path) >= 1, 15, "the first tick")
+        wait_for(lambda: tick_count(db_path) >= 1, 15, "the first tick")
         time.sleep(0.3)  # the second tick's provider call is now in flight
         process.send_signal(signal.SIGTERM)
         code, out, err = _stop(process)
@@ -163,48 +108,48 @@ def test_sigterm_mid_tick_finishes_the_tick_and_exits_zero(db_path):
         if process.poll() is None:
             process.kill()
     assert code == 0, err[-2000:]
-    assert _tick_count(db_path) == 2, "the tick in flight at SIGTERM was completed"
+    assert tick_count(db_path) == 2, "the tick in flight at SIGTERM was completed"
     assert "runticker stopped after 2 tick(s)." in out
-    _assert_ticks_complete(db_path)
+    assert_ticks_complete(db_path)
 
 
 def test_two_loops_on_one_database_tick_once_per_interval(db_path):
     first = _start(db_path, "--interval", "1")
     second = _start(db_path, "--interval", "1")
     try:
-        _wait_for(lambda: _tick_count(db_path) >= 1, 15, "the first tick")
-        start_count, started = _tick_count(db_path), time.monotonic()
+        wait_for(lambda: tick_count(db_path) >= 1, 15, "the first tick")
+        start_count, started = tick_count(db_path), time.monotonic()
         time.sleep(5)
-        ticks, elapsed = _tick_count(db_path) - start_count, time.monotonic() - started
+        ticks, elapsed = tick_count(db_path) - start_count, time.monotonic() - started
     finally:
         results = [_stop(first), _stop(second)]
     # One loop ticking every second gives about `elapsed` ticks; two ticking would give twice that.
     assert elapsed - 2 <= ticks <= elapsed + 1, (ticks, elapsed)
     assert [code for code, _, _ in results] == [0, 0]
     assert sum("Standing by" in err for _, _, err in results) == 1
-    _assert_ticks_complete(db_path)
+    assert_ticks_complete(db_path)
 
 
 def test_standby_takes_over_after_the_holder_is_killed(db_path):
     holder = _start(db_path, "--interval", "1")
     standby = None
     try:
-        _wait_for(lambda: _tick_count(db_path) >= 1, 15, "the holder's first tick")
+        wait_for(lambda: tick_count(db_path) >= 1, 15, "the holder's first tick")
         standby = _start(db_path, "--interval", "1")
-        _wait_for(
-            lambda: f":{holder.pid}:" in _query(db_path, "SELECT holder FROM aiticker_tickerlease")[0][0], 5, "holder"
+        wait_for(
+            lambda: f":{holder.pid}:" in query(db_path, "SELECT holder FROM aiticker_tickerlease")[0][0], 5, "holder"
         )
         time.sleep(1)
         holder.send_signal(signal.SIGKILL)
         holder.wait(5)
-        killed_at, count_at_kill = time.monotonic(), _tick_count(db_path)
+        killed_at, count_at_kill = time.monotonic(), tick_count(db_path)
 
-        _wait_for(
-            lambda: f":{standby.pid}:" in _query(db_path, "SELECT holder FROM aiticker_tickerlease")[0][0],
+        wait_for(
+            lambda: f":{standby.pid}:" in query(db_path, "SELECT holder FROM aiticker_tickerlease")[0][0],
             12,
             "the standby to take the lease",
         )
-        _wait_for(lambda: _tick_count(db_path) > count_at_kill + 1, 5, "ticks from the new holder")
+        wait_for(lambda: tick_count(db_path) > count_at_kill + 1, 5, "ticks from the new holder")
         takeover = time.monotonic() - killed_at
     finally:
         if holder.poll() is None:
@@ -212,4 +157,4 @@ def test_standby_takes_over_after_the_holder_is_killed(db_path):
         code, _, err = _stop(standby) if standby else (0, "", "")
     assert takeover < 10, "lease TTL (5 s minimum) plus one standby retry"
     assert code == 0 and "Ticker lease acquired" in err
-    _assert_ticks_complete(db_path)
+    assert_ticks_complete(db_path)

@@ -2,7 +2,7 @@
 readers hammering the site while the loop writes.
 
 The database is prepared once per module (migrate, sync plugins, seed) and copied per test; the tests read it
-with the sqlite3 module, as the ticker's own subprocess tests do (their helpers are reused).
+with the sqlite3 module, with the shared helpers of tests/support/processes.py.
 """
 
 from __future__ import annotations
@@ -21,16 +21,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.aiticker.test_runticker_process import (
-    MANAGE,
-    _assert_ticks_complete,
-    _env,
-    _manage,
-    _query,
-    _tick_count,
-    _wait_for,
-)
 from tests.support.fault_server import free_port
+from tests.support.processes import (
+    MANAGE,
+    assert_ticks_complete,
+    manage,
+    prepare_database,
+    process_env,
+    query,
+    tick_count,
+    wait_for,
+)
 
 pytestmark = pytest.mark.subprocess
 
@@ -55,11 +56,7 @@ config.save()
 
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("reliability") / "template.sqlite3"
-    _manage(path, "migrate", "--noinput")
-    _manage(path, "syncplugins")
-    _manage(path, "shell", "-c", SEED)
-    return path
+    return prepare_database(tmp_path_factory.mktemp("reliability") / "template.sqlite3", SEED)
 
 
 @pytest.fixture
@@ -76,7 +73,7 @@ def processes():
 
     def start(args: list[str], log: Path, db_path: Path, **env: str) -> subprocess.Popen:
         output = log.open("w")
-        process = subprocess.Popen(args, env={**_env(db_path), **env}, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(args, env={**process_env(db_path), **env}, stdout=output, stderr=subprocess.STDOUT)
         started.append((process, output))
         return process
 
@@ -102,15 +99,15 @@ def _use_only_remote(db_path: Path, base_url: str) -> None:
 
 def _assert_nothing_half_written(db_path: Path) -> None:
     """No tick without its parts and no part without its tick (the tick transaction is all or nothing)."""
-    _assert_ticks_complete(db_path)
-    assert _query(db_path, "PRAGMA integrity_check") == [("ok",)]
-    orphan_attempts = _query(
+    assert_ticks_complete(db_path)
+    assert query(db_path, "PRAGMA integrity_check") == [("ok",)]
+    orphan_attempts = query(
         db_path,
         "SELECT COUNT(*) FROM providers_attempt a WHERE a.purpose = 'generate'"
         " AND NOT EXISTS (SELECT 1 FROM aiticker_tick_attempts ta WHERE ta.attempt_id = a.id)",
     )
     assert orphan_attempts == [(0,)], "a generation attempt without its tick is a half-written tick"
-    links = _query(
+    links = query(
         db_path,
         "SELECT COUNT(*) FROM aiticker_tick_attempts ta WHERE NOT EXISTS"
         " (SELECT 1 FROM providers_attempt a WHERE a.id = ta.attempt_id)",
@@ -120,20 +117,20 @@ def _assert_nothing_half_written(db_path: Path) -> None:
 
 def test_kill_9_during_a_provider_call_leaves_no_half_written_tick(db_path, fault_server, processes, tmp_path):
     _use_only_remote(db_path, fault_server.url("ok"))
-    _manage(db_path, "runticker", "--once")  # one complete tick before the crash
-    assert _query(db_path, "SELECT source FROM aiticker_tick") == [("fresh",)]
+    manage(db_path, "runticker", "--once")  # one complete tick before the crash
+    assert query(db_path, "SELECT source FROM aiticker_tick") == [("fresh",)]
 
     _use_only_remote(db_path, fault_server.url("hang"))
     hung = len(fault_server.requests_for("hang"))
     loop = processes([sys.executable, MANAGE, "runticker", "--interval", "1"], tmp_path / "killed.log", db_path)
-    _wait_for(lambda: len(fault_server.requests_for("hang")) > hung, 20, "the provider call to be in flight")
+    wait_for(lambda: len(fault_server.requests_for("hang")) > hung, 20, "the provider call to be in flight")
     time.sleep(0.3)  # the loop is now waiting on the socket (its heartbeat keeps renewing the lease)
     loop.send_signal(signal.SIGKILL)
     loop.wait(10)
 
-    assert _tick_count(db_path) == 1, "the tick in flight left nothing behind"
-    assert _query(db_path, "SELECT COUNT(*) FROM aiticker_message") == [(1,)]
-    assert _query(db_path, "SELECT COUNT(*) FROM providers_attempt") == [(1,)]
+    assert tick_count(db_path) == 1, "the tick in flight left nothing behind"
+    assert query(db_path, "SELECT COUNT(*) FROM aiticker_message") == [(1,)]
+    assert query(db_path, "SELECT COUNT(*) FROM providers_attempt") == [(1,)]
     _assert_nothing_half_written(db_path)
 
     # Restarted, the loop waits out the dead holder's lease (at most its TTL) and ticks normally.
@@ -141,10 +138,10 @@ def test_kill_9_during_a_provider_call_leaves_no_half_written_tick(db_path, faul
     restarted = processes(
         [sys.executable, MANAGE, "runticker", "--interval", "0.5"], tmp_path / "restarted.log", db_path
     )
-    _wait_for(lambda: _tick_count(db_path) >= 2, 30, "a tick from the restarted loop")
+    wait_for(lambda: tick_count(db_path) >= 2, 30, "a tick from the restarted loop")
     restarted.send_signal(signal.SIGTERM)
     assert restarted.wait(15) == 0
-    assert _query(db_path, "SELECT source FROM aiticker_tick ORDER BY id DESC LIMIT 1") == [("fresh",)]
+    assert query(db_path, "SELECT source FROM aiticker_tick ORDER BY id DESC LIMIT 1") == [("fresh",)]
     _assert_nothing_half_written(db_path)
 
 
@@ -156,20 +153,20 @@ def test_a_locked_database_is_waited_out_with_backoff(db_path, processes, tmp_pa
         db_path,
         AITICKER_SQLITE_BUSY_TIMEOUT="0.5",  # fail fast on the lock, so the loop's own retry path runs
     )
-    _wait_for(lambda: _tick_count(db_path) >= 1, 20, "the first tick")
+    wait_for(lambda: tick_count(db_path) >= 1, 20, "the first tick")
 
     locker = sqlite3.connect(db_path, timeout=20, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")  # no other connection may write until ROLLBACK
     try:
-        count_at_lock = _tick_count(db_path)
-        _wait_for(lambda: log.read_text().count("Database unavailable") >= 2, 20, "the loop to retry twice")
-        assert _tick_count(db_path) == count_at_lock
+        count_at_lock = tick_count(db_path)
+        wait_for(lambda: log.read_text().count("Database unavailable") >= 2, 20, "the loop to retry twice")
+        assert tick_count(db_path) == count_at_lock
         assert loop.poll() is None, "the loop waits; it does not exit"
     finally:
         locker.execute("ROLLBACK")
         locker.close()
 
-    _wait_for(lambda: _tick_count(db_path) > count_at_lock, 40, "a tick after the lock was released")
+    wait_for(lambda: tick_count(db_path) > count_at_lock, 40, "a tick after the lock was released")
     loop.send_signal(signal.SIGTERM)
     assert loop.wait(15) == 0
     text = log.read_text()
@@ -228,13 +225,13 @@ def test_readers_see_no_errors_while_the_loop_ticks(db_path, processes, tmp_path
         except httpx.HTTPError:
             return False
 
-    _wait_for(web_ready, 30, "gunicorn to answer")
-    _wait_for(lambda: _tick_count(db_path) >= 1, 20, "the first tick")
+    wait_for(web_ready, 30, "gunicorn to answer")
+    wait_for(lambda: tick_count(db_path) >= 1, 20, "the first tick")
 
     statuses: Counter = Counter()
     errors: list[str] = []
     lock, stop = threading.Lock(), threading.Event()
-    ticks_before = _query(db_path, "SELECT MAX(id) FROM aiticker_tick")[0][0]
+    ticks_before = query(db_path, "SELECT MAX(id) FROM aiticker_tick")[0][0]
     readers = [threading.Thread(target=_hammer, args=(base_url, stop, statuses, errors, lock)) for _ in range(READERS)]
     for reader in readers:
         reader.start()
@@ -242,7 +239,7 @@ def test_readers_see_no_errors_while_the_loop_ticks(db_path, processes, tmp_path
     stop.set()
     for reader in readers:
         reader.join(15)
-    ticks_during = _query(db_path, "SELECT MAX(id) FROM aiticker_tick")[0][0] - ticks_before
+    ticks_during = query(db_path, "SELECT MAX(id) FROM aiticker_tick")[0][0] - ticks_before
 
     assert loop.poll() is None and web.poll() is None
     for process in (loop, web):

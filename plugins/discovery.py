@@ -85,7 +85,16 @@ def discover() -> list[Candidate]:
         found += _scan_entry_points()
     finally:
         sys.dont_write_bytecode = dont_write_bytecode
-    return _deduplicate(found)
+    candidates = _deduplicate(found)
+    for candidate in candidates:
+        logger.debug(
+            "Found %s (source=%s file=%s)%s",
+            candidate.key,
+            candidate.source,
+            candidate.file_path or "-",
+            f" import failed: {candidate.error}" if candidate.error else "",
+        )
+    return candidates
 
 
 def discover_file(path: str | Path) -> list[Candidate]:

@@ -367,6 +367,15 @@ def _call(
     try:
         plugin, config = _prepare(provider)
         model = config.model
+        logger.debug(
+            "provider=%s purpose=%s calling plugin=%s model=%s base_url=%s timeout_s=%g",
+            provider.name,
+            purpose,
+            provider.plugin.key,
+            config.model,
+            config.base_url or "-",
+            float(config.timeout),
+        )
 
         def work() -> tuple[bool, AIResponse | None, str, str, int | None]:
             instance = _live_instance(provider, plugin, config)

@@ -13,9 +13,11 @@ from django.conf import settings
 from plugins.discovery import PLUGIN_DIRS_PACKAGE
 from plugins.registry import registry
 
-GUIDE = Path("/work/shared/spec/plugin-development-guide.md")
-if not GUIDE.is_file():  # a checkout beside the shared folder
-    GUIDE = Path(settings.BASE_DIR).parent / "shared" / "spec" / "plugin-development-guide.md"
+# The guide lives in the shared folder beside the checkout (as in CI); a clone elsewhere on a developer machine
+# reads the workplace's copy.
+GUIDE = Path(settings.BASE_DIR).parent / "shared" / "spec" / "plugin-development-guide.md"
+if not GUIDE.is_file():
+    GUIDE = Path("/work/shared/spec/plugin-development-guide.md")
 
 #: A complete, valid plugin with no third-party needs, used beside the broken ones.
 GOOD_PLUGIN = """

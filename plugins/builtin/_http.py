@@ -38,7 +38,9 @@ DEFAULT_MAX_RESPONSE_BYTES = 2_000_000
 #: How much of an error body is read for the excerpt shown to operators; the rest is never downloaded.
 ERROR_BODY_BYTES = 8_192
 ERROR_EXCERPT_CHARS = 200
-#: Pause before the single retry when the server gave no Retry-After.
+#: Pause before the single retry of a 429 that gave no Retry-After. A 5xx without Retry-After is retried at
+#: once: a failing backend behind a load balancer is often replaced by the next request, and a tick with a
+#: fallback provider must not sit out a pause (the next provider is the real backoff).
 RETRY_BACKOFF_SECONDS = 0.5
 #: A retry is only worth making when, after waiting, at least this much of the deadline is left for it.
 MIN_RETRY_BUDGET_SECONDS = 0.5
@@ -243,7 +245,10 @@ def send(
             error = exc.error
             if not retry or retried or error.kind not in ErrorKind.RETRYABLE:
                 raise
-            wait = error.retry_after if error.retry_after is not None else RETRY_BACKOFF_SECONDS
+            if error.retry_after is not None:
+                wait = error.retry_after
+            else:
+                wait = RETRY_BACKOFF_SECONDS if error.kind == ErrorKind.RATE_LIMITED else 0.0
             remaining = deadline - time.monotonic()
             if wait + MIN_RETRY_BUDGET_SECONDS > remaining:
                 logger.info(
@@ -255,7 +260,8 @@ def send(
                 )
                 raise
             logger.info("provider=%s retrying once after %s in %.1fs", label or client.base_url, error.kind, wait)
-            _sleep(wait)
+            if wait > 0:
+                _sleep(wait)
             retried = True
 
 
@@ -351,6 +357,7 @@ def status_error(response: httpx.Response, body: bytes, secret: str = "") -> Cal
         hint = f" (retry after {retry_after:g}s)" if retry_after is not None else ""
         kind, message = ErrorKind.RATE_LIMITED, f"HTTP 429, rate limited{hint}{detail}"
     elif status >= 500:
+        retry_after = _retry_after_from(response.headers)  # a 503 may say when to come back (RFC 9110)
         kind, message = ErrorKind.SERVER_ERROR, f"HTTP {status}, server error{detail}"
     elif 300 <= status < 400:
         location = response.headers.get("location", "?")

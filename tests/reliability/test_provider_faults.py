@@ -112,6 +112,18 @@ def test_a_day_long_retry_after_is_neither_waited_for_nor_retried(faulty_and_fal
     assert result.outcomes[0].latency_ms < TIMEOUT * 1000, "gave up at once instead of sleeping out the deadline"
 
 
+def test_a_server_error_is_retried_once_without_a_pause(faulty_and_fallback, fault_server):
+    faulty_and_fallback("status500")
+    before = len(fault_server.requests_for("status500"))
+
+    result = run_tick()
+
+    assert result.outcomes[0].error_kind == ErrorKind.SERVER_ERROR
+    assert len(fault_server.requests_for("status500")) - before == 2, "exactly one retry"
+    # A pause before the retry would cost the whole tick; the fallback provider is the backoff.
+    assert result.outcomes[0].latency_ms < 400 and result.source == Tick.Source.FRESH
+
+
 def _wait_for_huge_handler(fault_server) -> int:
     """Bytes the fault server pushed before the client hung up (set when its handler finishes)."""
     deadline = time.monotonic() + 10

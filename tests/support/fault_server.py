@@ -63,6 +63,9 @@ def completion(content: str, model: str = "fault-model") -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     server: FaultServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, a kept-alive connection waits for
+    # the client's delayed ACK (~40 ms) before the body, which no real API server does.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass

@@ -102,11 +102,12 @@ def test_rate_limit_without_retry_after_is_retried_once_after_a_short_pause(buil
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_server_error_is_retried_once_then_gives_up(status, builtin, call, caplog):
+def test_server_error_is_retried_once_at_once_then_gives_up(status, builtin, call, caplog, retry_waits):
     provider, result, route = call(httpx.Response(status, text="upstream exploded"), timeout=10)
 
     assert result is None
     assert route.call_count == 2
+    assert retry_waits == []  # no pause: the next provider in the chain is the backoff
     assert_failed(provider, caplog, ErrorKind.SERVER_ERROR)
     assert "upstream exploded" in provider.last_error.message
 
@@ -118,8 +119,16 @@ def test_server_error_then_success_returns_the_answer(builtin, call):
     assert route.call_count == 2
 
 
+def test_server_error_with_retry_after_waits_for_it(builtin, call, retry_waits):
+    provider, result, route = call(httpx.Response(503, headers={"Retry-After": "2"}), timeout=10)
+
+    assert result is None
+    assert route.call_count == 2
+    assert retry_waits == [2.0]
+
+
 def test_server_error_is_not_retried_when_too_little_of_the_deadline_is_left(builtin, call, caplog, retry_waits):
-    provider, result, route = call(httpx.Response(500), timeout=0.6)
+    provider, result, route = call(httpx.Response(500), timeout=0.4)
 
     assert result is None
     assert route.call_count == 1

@@ -268,3 +268,14 @@ def test_display_history_is_bounded(make_provider, ticker_settings, archive, rng
         run_tick(rng=rng)
 
     assert Tick.objects.count() <= 3
+
+
+def test_deleting_a_provider_keeps_its_messages_and_their_attribution(make_provider, ticker_settings, client):
+    provider = make_provider("soon gone", reply="Written before the provider was deleted.")
+    run_tick()
+
+    provider.delete()
+
+    message = Message.objects.get()
+    assert (message.provider_id, message.provider_name) == (None, "soon gone")
+    assert client.get("/api/ticker/").json()["provider"] == "soon gone"

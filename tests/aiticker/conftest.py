@@ -6,9 +6,7 @@ import random
 
 import pytest
 
-from aiticker.archive import archive_index
 from aiticker.models import Message, Tick, TickerSettings
-from aiticker.status import ticker_cache
 from plugins.models import Plugin
 from providers import runtime
 from providers.models import Provider
@@ -31,16 +29,9 @@ DISTINCT = [
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_state():
-    """The index, payload cache and live provider instances are per process; tests must not share them."""
-    archive_index.invalidate()
-    ticker_cache.clear()
-    runtime.reset_live_providers()
+def _fresh_fake_calls():
+    """The scripted fake records its calls per process (the rest of the process state: tests/conftest.py)."""
     fakes.CALLS.clear()
-    yield
-    archive_index.invalidate()
-    ticker_cache.clear()
-    runtime.reset_live_providers()
 
 
 @pytest.fixture

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from aiticker.archive import archive_index
 from aiticker.models import TickerSettings
-from aiticker.status import ticker_cache
 from plugins.models import Plugin
 from providers import runtime
 from providers.models import Provider
 from tests.aiticker import fakes
-
-
-@pytest.fixture(autouse=True)
-def _fresh_process_state():
-    archive_index.invalidate()
-    ticker_cache.clear()
-    runtime.reset_live_providers()
-    yield
-    archive_index.invalidate()
-    ticker_cache.clear()
-    runtime.reset_live_providers()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -209,3 +210,14 @@ def test_export_then_import_round_trips_unchanged(make_provider, tmp_path, capsy
     one = Provider.objects.get(name="One")
     assert (one.api_key, one.priority, one.extra_headers, one.notes) == ("${ONE_KEY}", 5, {"X-App": "ticker"}, "n")
     assert Provider.objects.get(name="Two").enabled is False
+
+
+def test_the_shipped_example_file_imports(settings):
+    report = import_providers(Path(settings.BASE_DIR) / "plugin_config.example.json", dry_run=True)
+
+    assert [(item.name, item.action) for item in report.items] == [
+        ("OpenRouter", "created"),
+        ("Local Ollama", "created"),
+        ("Mock (offline demo)", "created"),
+    ]
+    assert not Provider.objects.exists()

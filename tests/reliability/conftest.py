@@ -8,27 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from aiticker.archive import archive_index
 from aiticker.models import TickerSettings
-from aiticker.status import ticker_cache
 from plugins.models import Plugin
-from providers import runtime
 from providers.models import Provider
 from tests.support.fault_server import FaultServer
 
 OPENAI_COMPATIBLE_KEY = "plugins.builtin.openai_compatible_provider:OpenAICompatiblePlugin"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_process_state():
-    """The archive index, payload cache and live provider instances are per process: no test inherits them."""
-    archive_index.invalidate()
-    ticker_cache.clear()
-    runtime.reset_live_providers()
-    yield
-    archive_index.invalidate()
-    ticker_cache.clear()
-    runtime.reset_live_providers()
 
 
 @pytest.fixture(scope="module")

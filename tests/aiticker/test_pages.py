@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.http import QueryDict
 from django.test import override_settings
 
@@ -144,3 +145,10 @@ def test_admin_can_delete_an_offending_message(admin_client, archive):
     response = admin_client.post(f"/admin/aiticker/message/{message.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Message.objects.exists() and not Tick.objects.exists()
+
+
+def test_favicon_requests_get_the_ticker_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301 and response.url.endswith("aiticker/favicon.svg")
+    assert finders.find("aiticker/favicon.svg")

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
+from django.db.migrations.executor import MigrationExecutor
 
 from .archive import archive_index
 from .engine import TickResult, run_tick
@@ -35,6 +36,21 @@ class LoopOptions:
     interval: float | None = None  # overrides TickerSettings.interval_seconds
     iterations: int | None = None  # stop after this many ticks (None: forever)
     once: bool = False  # one tick, or LeaseBusy when another loop holds the lease
+
+
+def pending_migrations() -> list:
+    """Migrations not applied to the database yet; empty when it cannot be reached (the loop then waits for it).
+
+    Without this, a loop started on an unmigrated SQLite file would take "no such table" for a locked
+    database and retry forever.
+    """
+    try:
+        executor = MigrationExecutor(connection)
+        return executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except (OperationalError, InterfaceError):
+        return []
+    finally:
+        close_old_connections()
 
 
 class TickerLoop:

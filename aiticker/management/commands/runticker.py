@@ -7,7 +7,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from aiticker.loop import LeaseBusy, LoopOptions, TickerLoop
+from aiticker.loop import LeaseBusy, LoopOptions, TickerLoop, pending_migrations
 
 
 def seconds(value: str) -> float:
@@ -41,6 +41,11 @@ class Command(BaseCommand):
         parser.add_argument("--iterations", type=count, help="Stop after this many ticks.")
 
     def handle(self, *args, **options) -> None:
+        pending = pending_migrations()
+        if pending:
+            raise CommandError(
+                f"The database has {len(pending)} unapplied migration(s); run `manage.py migrate` first."
+            )
         stop = threading.Event()
         previous = {}
 

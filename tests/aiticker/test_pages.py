@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.http import QueryDict
 from django.test import override_settings
+from django.views.defaults import server_error
 
 from aiticker.models import Message, Tick, TickerSettings
 from aiticker.views import EmbedOptions, embed_options
@@ -152,3 +153,20 @@ def test_favicon_requests_get_the_ticker_icon(client):
 
     assert response.status_code == 301 and response.url.endswith("aiticker/favicon.svg")
     assert finders.find("aiticker/favicon.svg")
+
+
+@override_settings(DEBUG=False)
+def test_an_unknown_page_is_a_friendly_404_with_the_strict_csp(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+
+
+def test_the_500_page_says_what_happened_without_details(rf):
+    response = server_error(rf.get("/"))
+
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Something went wrong on our side" in body and "Traceback" not in body

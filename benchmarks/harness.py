@@ -25,6 +25,11 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.support.ticker import configure_ticker, reset_process_state  # noqa: E402
+
 #: The Plugin row key of :data:`InstantPlugin`; the runtime's ``load_plugin`` seam serves it (see
 #: :func:`install_instant_plugin`), so it needs no file on disk and no registry scan.
 INSTANT_KEY = "benchmarks.harness:InstantPlugin"
@@ -53,8 +58,6 @@ def setup_django(prefix: str) -> Path:
     os.environ["AITICKER_ENV_FILE"] = ""  # the developer's .env (API keys, DATABASE_URL) must not leak in
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # one INFO line per call would drown the table
     os.environ["DJANGO_SETTINGS_MODULE"] = "aiticker.settings"
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
     os.chdir(REPO_ROOT)
 
     import django
@@ -240,28 +243,7 @@ def fill_archive(count: int, seed: int = 1, batch: int = 5000) -> int:
 # --- Ticker configuration -----------------------------------------------------------------------------------
 
 
-def configure_ticker(**values: Any):
-    """Ticker settings for a measurement: reuse off (every tick asks the providers) unless given."""
-    from aiticker.models import TickerSettings
-
-    config = TickerSettings.load()
-    values.setdefault("reuse_probability", 0.0)
-    for name, value in values.items():
-        setattr(config, name, value)
-    config.full_clean()
-    config.save()
-    return config
-
-
-def reset_process_state() -> None:
-    """Forget the per-process caches (archive index, payload cache, live provider instances)."""
-    from aiticker.archive import archive_index
-    from aiticker.status import ticker_cache
-    from providers import runtime
-
-    archive_index.invalidate()
-    ticker_cache.clear()
-    runtime.reset_live_providers()
+# configure_ticker and reset_process_state are shared with the tests (tests/support/ticker.py).
 
 
 # --- An in-process instant provider ----------------------------------------------------------------------
@@ -417,6 +399,19 @@ def measure_ticks(count: int, *, warmup: int = 5, lease=None, seconds_cap: float
         overheads.append(wall - provider_ms)
         sources[str(result.source)] = sources.get(str(result.source), 0) + 1
     return {"wall": walls, "overhead": overheads, "sources": sources}
+
+
+def measure_archive_sizes(sizes: Sequence[int], ticks: int, *, warmup: int, lease=None):
+    """Grow the archive to each size in turn and measure ticks there; yields ``(size, measure_ticks(...))``.
+
+    ``archive_limit`` is the size, so every tick also prunes, as a full archive does.
+    """
+    archived = 0
+    for size in sizes:
+        archived += fill_archive(size - archived, seed=size)
+        configure_ticker(archive_limit=size, reuse_probability=0.0, fuzzy_threshold=90.0)
+        reset_process_state()
+        yield size, measure_ticks(ticks, warmup=warmup, lease=lease)
 
 
 def queries_per_tick(lease=None) -> int:

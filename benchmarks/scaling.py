@@ -47,12 +47,7 @@ def run(args) -> int:
     lease = harness.take_lease()
 
     by_size: dict[str, dict] = {}
-    archived = 0
-    for size in sizes:
-        archived += harness.fill_archive(size - archived, seed=size)
-        harness.configure_ticker(archive_limit=size, reuse_probability=0.0, fuzzy_threshold=90.0)
-        harness.reset_process_state()
-        measured = harness.measure_ticks(ticks, warmup=5, lease=lease)
+    for size, measured in harness.measure_archive_sizes(sizes, ticks, warmup=5, lease=lease):
         by_size[str(size)] = harness.summary(measured["overhead"]) | {"fresh": measured["sources"].get("fresh", 0)}
     first = by_size[str(sizes[0])]["median_ms"]
     harness.print_table(

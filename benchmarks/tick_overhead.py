@@ -40,12 +40,7 @@ def run(args) -> int:
     lease = harness.take_lease()
 
     results: dict[str, dict] = {}
-    archived = 0
-    for size in sizes:
-        archived += harness.fill_archive(size - archived, seed=size)
-        harness.configure_ticker(archive_limit=size, reuse_probability=0.0, fuzzy_threshold=90.0)
-        harness.reset_process_state()
-        measured = harness.measure_ticks(ticks, warmup=10, lease=lease)
+    for size, measured in harness.measure_archive_sizes(sizes, ticks, warmup=10, lease=lease):
         stats = harness.summary(measured["overhead"])
         stats["wall_median_ms"] = harness.summary(measured["wall"])["median_ms"]
         stats["queries"] = harness.queries_per_tick(lease)

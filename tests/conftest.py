@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
-from aiticker.archive import archive_index
-from aiticker.status import ticker_cache
-from providers import runtime
-
-
-def _reset_process_state() -> None:
-    archive_index.invalidate()
-    ticker_cache.clear()
-    runtime.reset_live_providers()
+from tests.support.processes import prepare_database
+from tests.support.ticker import reset_process_state
 
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
     """The archive index, the ticker payload cache and live provider instances live per process: a test that
     inherited another's would pass or fail by order."""
-    _reset_process_state()
+    reset_process_state()
     yield
-    _reset_process_state()
+    reset_process_state()
+
+
+@pytest.fixture(scope="module")
+def template_db(request, tmp_path_factory) -> Path:
+    """A migrated SQLite file seeded with the test module's ``SEED`` (Python for ``manage.py shell``), made once
+    per module for the tests that run real ``manage.py`` processes."""
+    return prepare_database(tmp_path_factory.mktemp("processes") / "template.sqlite3", request.module.SEED)
+
+
+@pytest.fixture
+def db_path(template_db, tmp_path) -> Path:
+    """A fresh copy of the module's template database for one test."""
+    path = tmp_path / "ticker.sqlite3"
+    shutil.copy(template_db, path)
+    return path

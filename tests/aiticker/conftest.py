@@ -6,10 +6,11 @@ import random
 
 import pytest
 
-from aiticker.models import Message, Tick, TickerSettings
+from aiticker.models import Message, Tick
 from plugins.models import Plugin
 from providers import runtime
 from providers.models import Provider
+from tests.support.ticker import configure_ticker
 
 from . import fakes
 
@@ -70,17 +71,8 @@ def make_provider(scripted_plugin):
 def ticker_settings(db):
     """The settings row with reuse off (tests opt in), so a tick asks the providers unless told otherwise."""
 
-    def configure(**values) -> TickerSettings:
-        config = TickerSettings.load()
-        values.setdefault("reuse_probability", 0.0)
-        for name, value in values.items():
-            setattr(config, name, value)
-        config.full_clean()
-        config.save()
-        return config
-
-    configure()
-    return configure
+    configure_ticker()
+    return configure_ticker
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ pytest-django's test database is not visible to other processes, so these tests 
 
 from __future__ import annotations
 
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -20,7 +19,6 @@ from tests.support.processes import (
     MANAGE,
     assert_ticks_complete,
     manage,
-    prepare_database,
     process_env,
     query,
     tick_count,
@@ -42,18 +40,6 @@ config.reuse_probability = 0
 config.interval_seconds = 1
 config.save()
 """
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    return prepare_database(tmp_path_factory.mktemp("runticker") / "template.sqlite3", SEED)
-
-
-@pytest.fixture
-def db_path(template_db, tmp_path) -> Path:
-    path = tmp_path / "ticker.sqlite3"
-    shutil.copy(template_db, path)
-    return path
 
 
 def _set_latency(db_path: Path, latency_ms: int) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from aiticker.models import TickerSettings
 from plugins.models import Plugin
 from providers.models import Provider
 from tests.support.fault_server import FaultServer
+from tests.support.ticker import configure_ticker
 
 OPENAI_COMPATIBLE_KEY = "plugins.builtin.openai_compatible_provider:OpenAICompatiblePlugin"
 
@@ -61,11 +61,7 @@ def http_provider(openai_compatible_plugin, monkeypatch):
 @pytest.fixture
 def ticker_settings(db):
     """Reuse off, so every tick asks the providers; returns the settings row."""
-    config = TickerSettings.load()
-    config.reuse_probability = 0.0
-    config.full_clean()
-    config.save()
-    return config
+    return configure_ticker()
 
 
 MOCK_KEY = "plugins.custom.mock_provider:MockPlugin"

@@ -8,7 +8,6 @@ with the sqlite3 module, with the shared helpers of tests/support/processes.py.
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -26,7 +25,6 @@ from tests.support.processes import (
     MANAGE,
     assert_ticks_complete,
     manage,
-    prepare_database,
     process_env,
     query,
     tick_count,
@@ -52,18 +50,6 @@ config.reuse_probability = 0
 config.interval_seconds = 1
 config.save()
 """
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    return prepare_database(tmp_path_factory.mktemp("reliability") / "template.sqlite3", SEED)
-
-
-@pytest.fixture
-def db_path(template_db, tmp_path) -> Path:
-    path = tmp_path / "ticker.sqlite3"
-    shutil.copy(template_db, path)
-    return path
 
 
 @pytest.fixture
